@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Lint, then the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+. tools/env.sh
+"$PY" -m ruff check .
+"$PY" -m pytest "$@"
