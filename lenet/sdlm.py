@@ -60,7 +60,7 @@ def gauss_newton_diagonal(model: nn.Module, images: Tensor) -> dict[str, Tensor]
     grads = torch.autograd.grad(x_sq, list(leaves.values()),
                                 grad_outputs=torch.full_like(x_sq, OUTPUT_CURVATURE))
     n = images.shape[0]
-    return {name: g / n for name, g in zip(leaves, grads)}
+    return {name: g / n for name, g in zip(leaves, grads, strict=True)}
 
 
 class SDLM(torch.optim.Optimizer):
@@ -122,9 +122,9 @@ class SDLM(torch.optim.Optimizer):
                 loss = closure()
         for index, group in enumerate(self.param_groups):
             sizes = self.step_sizes(index)
-            pairs = [(p, s) for p, s in zip(group["params"], sizes) if p.grad is not None]
+            pairs = [(p, s) for p, s in zip(group["params"], sizes, strict=True) if p.grad is not None]
             if pairs:
-                params, steps = zip(*pairs)
+                params, steps = zip(*pairs, strict=True)
                 torch._foreach_addcmul_(list(params), [p.grad for p in params], list(steps), value=-1.0)
         return loss
 

@@ -150,13 +150,17 @@ def run_pass(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, c
                disable=not progress, leave=False, mininterval=1.0)
     # oneDNN's convolutions cost more than they save on one or a few small images.
     small_cpu = train.images.device.type == "cpu" and config.batch_size < 32
-    with torch.backends.mkldnn.flags(enabled=not small_cpu):
+    was_enabled = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = was_enabled and not small_cpu
+    try:
         for start in range(0, len(order), CHUNK):
             seen += _train_chunk(model, optimizer, loss_fn, train, config, order[start:start + CHUNK], gen,
                                  wrong, loss_sum)
             bar.update(min(CHUNK, len(order) - start))
             bar.set_postfix(error=f"{100.0 * wrong.item() / seen:.2f}%")
-    bar.close()
+    finally:
+        torch.backends.mkldnn.enabled = was_enabled
+        bar.close()
     return 100.0 * wrong.item() / seen, loss_sum.item() / seen
 
 

@@ -50,7 +50,7 @@ def test_resume_finishes_exactly_like_an_uninterrupted_run(tmp_path: Path, mnist
     assert saved["passes_done"] == 1
     resumed, history = train(_tiny(), tmp_path / "cut", resume=True, **splits)
 
-    for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values()):
+    for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
     strip = [{k: v for k, v in e.items() if k != "seconds"} for e in history]
     assert strip == [{k: v for k, v in e.items() if k != "seconds"} for e in whole_history]
@@ -64,7 +64,7 @@ def test_same_seed_same_result(mnist_train, mnist_test) -> None:
     a, _ = train(_tiny(passes=1), **splits)
     b, _ = train(_tiny(passes=1), **splits)
     c, _ = train(_tiny(passes=1, seed=4), **splits)
-    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
     assert not torch.equal(a.c1.weight, c.c1.weight)
 
 
@@ -102,6 +102,7 @@ def test_resume_can_extend_a_run(tmp_path: Path, mnist_train, mnist_test) -> Non
     train(_tiny(passes=1), tmp_path / "run", **splits)
     extended, history = train(_tiny(passes=2), tmp_path / "run", resume=True, **splits)
     assert [e["pass"] for e in history] == [1, 2]
-    assert all(torch.equal(a, b) for a, b in zip(straight.state_dict().values(), extended.state_dict().values()))
+    pairs = zip(straight.state_dict().values(), extended.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
     with pytest.raises(ValueError, match="already holds 2 passes"):
         train(_tiny(passes=1), tmp_path / "run", resume=True, **splits)
