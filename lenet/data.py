@@ -183,7 +183,7 @@ def centre_like_mnist(ink: Tensor) -> Tensor:
     if len(rows):
         box = ink[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
         bh, bw = box.shape
-        factor = 20.0 / max(bh, bw)
+        factor = paper.MNIST_BOX / max(bh, bw)
         th, tw = max(1, round(bh * factor)), max(1, round(bw * factor))
         small = F.interpolate(box[None, None], size=(th, tw), mode="area")[0, 0]
         total = small.sum()

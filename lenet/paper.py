@@ -20,7 +20,9 @@ INIT_RANGE: float = 2.4
 BACKGROUND: float = -0.1
 FOREGROUND: float = 1.175
 
-# Section III.A: MNIST's 28x28 field, read by LeNet-5 as 32x32.
+# Section III.A: MNIST's digits are size-normalised into a 20x20 box, centred by centre
+# of mass in a 28x28 field, which LeNet-5 reads as 32x32.
+MNIST_BOX: int = 20
 MNIST_SIZE: int = 28
 INPUT_SIZE: int = 32
 
