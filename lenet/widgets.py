@@ -25,7 +25,6 @@ from .pretrained import load_pretrained
 
 ESM_PATH = Path(__file__).parent / "static" / "digitpad.js"
 
-# centre_like_mnist scales a digit's bounding box into this square (Section III.A).
 # The pad's side in canvas pixels, and the pen's width: a digit drawn across most
 # of the pad shrinks about 12-fold into the 20x20 box, which turns this pen into
 # MNIST's 1.5-2.5 pixel strokes.
