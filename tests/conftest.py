@@ -19,6 +19,11 @@ def mnist_train() -> Split:
     return load_mnist("train")
 
 
+# The tests train on one or a few digits at a time, where a second thread costs more
+# than it brings, and stalls whenever another process holds the other core.
+torch.set_num_threads(1)
+
+
 @pytest.fixture(autouse=True)
 def _seed() -> None:
     torch.manual_seed(1234)
