@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("bench", help="forward+backward speed of LeNet5 against naive and dense versions")
     b.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 256])
     b.add_argument("--seconds", type=float, default=2.0, help="time budget per measurement")
+    b.add_argument("--threads", type=int, help="CPU threads for torch")
 
     args = parser.parse_args(argv)
     if getattr(args, "threads", None):

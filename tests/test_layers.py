@@ -112,7 +112,8 @@ def test_full_connection_and_rbf_equal_naive_loops() -> None:
     out = f6(x)
     for b in range(3):
         for i in range(84):
-            expected = sum(float(f6.weight[i, j]) * float(x[b, j]) for j in range(120)) + float(f6.bias[i])
+            expected = sum(float(f6.weight.detach()[i, j]) * float(x[b, j]) for j in range(120)) \
+                + float(f6.bias.detach()[i])
             assert abs(float(out[b, i]) - expected) < 1e-4
     rbf = EuclideanRBF()
     h = torch.randn(3, 84)

@@ -69,7 +69,7 @@ def test_same_seed_same_result(mnist_train, mnist_test) -> None:
 
 
 def test_modern_network_trains_with_adam(mnist_train, mnist_test) -> None:
-    config = TrainConfig(**{**PRESETS["modern"], "passes": 1, "train_limit": 3000, "full_train_eval": False})
+    config = TrainConfig(**{**PRESETS["modern"], "passes": 1, "train_limit": 12_000, "full_train_eval": False})
     model, history = train(config, progress=False, device="cpu", train_split=mnist_train, test_split=mnist_test)
     assert history[0]["test_error"] < 15
 
