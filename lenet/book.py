@@ -11,7 +11,8 @@ import torch
 from torch import Tensor, nn
 
 from . import paper
-from .model import LeNet5, ModernLeNet, layer_table
+from .model import LAYER_NAMES, LeNet5, ModernLeNet, layer_table
+from .sdlm import gauss_newton_diagonal
 from .train import TrainConfig
 
 
@@ -78,6 +79,9 @@ def describe_run(record: dict) -> str:
             f"{record.get('device', 'an unrecorded device')}")
 
 
+INIT_NAMES = {"fan_in": "±2.4/F_i", "sqrt_fan_in": "±2.4/√F_i"}
+
+
 def results_rows(records: dict[str, dict]) -> list[list[str]]:
     """Paper versus book (Section III.C, Figs. 5 and 8), from ``lenet.paper.RESULTS`` and
     the records of the shipped ``lenet5`` and ``lenet5-distortions`` runs."""
@@ -93,8 +97,29 @@ def results_rows(records: dict[str, dict]) -> list[list[str]]:
          percent(distorted["test_error"])],
         ["test digits misclassified (Fig. 8)", str(paper.RESULTS["fig8_errors"]), str(wrong)],
         ["passes", str(paper.PASSES), f"{len(plain['history'])} and {len(distorted['history'])}"],
+        ["initial weights", "uniform in ±2.4/F_i",
+         " and ".join(INIT_NAMES[r["config"].get("init", "fan_in")] for r in (plain, distorted))],
         ["SDLM mu", str(paper.SDLM_MU), f"{plain['config']['mu']} and {distorted['config']['mu']}"],
     ]
+
+
+def initialisation_rows(images: Tensor, seed: int = 0) -> list[list[str]]:
+    """For each trainable layer, under Appendix A's 2.4/F_i and under 2.4/sqrt(F_i):
+    the spread (standard deviation) of its outputs on ``images`` and the median
+    Gauss-Newton h_kk of its weights (Appendix C), for freshly initialised networks."""
+    columns = []
+    for rule in paper.INIT_RULES:
+        torch.manual_seed(seed)
+        model = LeNet5(init=rule)
+        with torch.no_grad():
+            spread = {k: v.std().item() for k, v in model.activations(images).items()}
+        h = gauss_newton_diagonal(model, images)
+        # C3's weights outside Table I are not parameters; their h_kk is exactly 0.
+        median = {k: v[v != 0].median().item() for k, v in h.items()}
+        columns.append((spread, median))
+    (spread_a, h_a), (spread_b, h_b) = columns
+    return [[name.upper(), f"{spread_a[name]:.4f}", f"{spread_b[name]:.2f}", f"{h_a[name + '.weight']:.1e}",
+             f"{h_b[name + '.weight']:.1e}"] for name in LAYER_NAMES[:-1]]
 
 
 def chapter_config(reproduction: dict, device: torch.device, cpu_digits: int = 3000) -> TrainConfig:

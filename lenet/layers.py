@@ -39,9 +39,13 @@ class ScaledTanh(nn.Module):
         return f"amplitude={self.amplitude}, slope={self.slope:.4f}"
 
 
-def _uniform_fan_in_(tensor: Tensor, fan_in: Tensor | float) -> None:
-    """Fill ``tensor`` uniformly in +-2.4/F_i (Appendix A); F_i per output unit."""
-    bound = paper.INIT_RANGE / torch.as_tensor(fan_in, dtype=tensor.dtype)
+def _uniform_fan_in_(tensor: Tensor, fan_in: Tensor | float, rule: str = "fan_in") -> None:
+    """Fill ``tensor`` uniformly in +-2.4/F_i (Appendix A), or +-2.4/sqrt(F_i) with
+    ``rule="sqrt_fan_in"``; F_i per output unit."""
+    if rule not in paper.INIT_RULES:
+        raise ValueError(f"init rule must be one of {paper.INIT_RULES}, got {rule!r}")
+    fan_in = torch.as_tensor(fan_in, dtype=tensor.dtype)
+    bound = paper.INIT_RANGE / (fan_in if rule == "fan_in" else fan_in.sqrt())
     shape = (-1,) + (1,) * (tensor.dim() - 1) if bound.dim() else ()
     with torch.no_grad():
         tensor.uniform_(-1.0, 1.0).mul_(bound.reshape(shape))
@@ -64,8 +68,8 @@ class Convolution(nn.Module):
         """Inputs seen by one unit of each output map, the bias not counted."""
         return torch.full((self.out_maps,), float(self.in_maps * self.kernel**2))
 
-    def reset_parameters(self) -> None:
-        _uniform_fan_in_(self.weight, self.fan_in())
+    def reset_parameters(self, rule: str = "fan_in") -> None:
+        _uniform_fan_in_(self.weight, self.fan_in(), rule)
         nn.init.zeros_(self.bias)
 
     def effective_weight(self, weight: Tensor) -> Tensor:
@@ -121,8 +125,8 @@ class MaskedConvolution(Convolution):
     def fan_in(self) -> Tensor:
         return self.connections.sum(0).to(torch.float32) * self.kernel**2
 
-    def reset_parameters(self) -> None:
-        super().reset_parameters()
+    def reset_parameters(self, rule: str = "fan_in") -> None:
+        super().reset_parameters(rule)
         with torch.no_grad():
             self.weight.mul_(self.mask())
 
@@ -149,8 +153,8 @@ class Subsampling(nn.Module):
     def fan_in(self) -> Tensor:
         return torch.full((self.maps,), 4.0)
 
-    def reset_parameters(self) -> None:
-        _uniform_fan_in_(self.weight, self.fan_in())
+    def reset_parameters(self, rule: str = "fan_in") -> None:
+        _uniform_fan_in_(self.weight, self.fan_in(), rule)
         nn.init.zeros_(self.bias)
 
     def affine(self, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
@@ -183,8 +187,8 @@ class FullConnection(nn.Module):
     def fan_in(self) -> Tensor:
         return torch.full((self.out_features,), float(self.in_features))
 
-    def reset_parameters(self) -> None:
-        _uniform_fan_in_(self.weight, self.fan_in())
+    def reset_parameters(self, rule: str = "fan_in") -> None:
+        _uniform_fan_in_(self.weight, self.fan_in(), rule)
         nn.init.zeros_(self.bias)
 
     def affine(self, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:

@@ -65,11 +65,12 @@ class LeNet5(nn.Module):
     Input (N, 1, 32, 32) in the paper's scale (background -0.1, ink 1.175);
     output (N, 10) squared Euclidean distances to the fixed digit prototypes:
     the smaller, the more likely.  60,000 trainable parameters, 340,908
-    connections.  Weights start uniform in +-2.4/F_i (Appendix A); biases start
-    at zero (the paper does not say).
+    connections.  Weights start uniform in +-2.4/F_i (Appendix A), or in
+    +-2.4/sqrt(F_i) with ``init="sqrt_fan_in"``; biases start at zero (the paper
+    does not say).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, init: str = "fan_in") -> None:
         super().__init__()
         self.c1 = Convolution(1, 6)
         self.s2 = Subsampling(6)
@@ -79,6 +80,13 @@ class LeNet5(nn.Module):
         self.f6 = FullConnection(120, 84)
         self.rbf = EuclideanRBF()
         self.squash = ScaledTanh()
+        if init != "fan_in":  # draw again only for the variant: a seed gives the paper's draws unchanged
+            self.reset_parameters(init)
+
+    def reset_parameters(self, init: str = "fan_in") -> None:
+        """Draw every weight again under the rule ``init`` (see ``paper.INIT_RULES``)."""
+        for _, layer in self.stages():
+            layer.reset_parameters(init)
 
     def stages(self) -> list[tuple[str, nn.Module]]:
         """The trainable layers in order; each is followed by the squashing function."""

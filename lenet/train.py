@@ -47,12 +47,14 @@ class TrainConfig:
     distort: bool = False  # the paper's affine distortions (Section III.C)
     distort_fraction: float = 0.9  # 540,000 of the paper's 600,000 patterns were distorted
     seed: int = 0
+    init: str = "fan_in"  # "fan_in" (Appendix A: 2.4/F_i) or "sqrt_fan_in" (2.4/sqrt(F_i))
     train_limit: int = 0  # use only the first N training digits (0 = all 60,000)
     test_limit: int = 0  # evaluate on the first N test digits (0 = all 10,000)
     full_train_eval: bool = True  # also measure the error on the whole training set each pass
 
     def __post_init__(self) -> None:
-        choices = {"model": ("lenet5", "modern"), "loss": ("ml", "map"), "optimizer": ("sdlm", "adam")}
+        choices = {"model": ("lenet5", "modern"), "loss": ("ml", "map"), "optimizer": ("sdlm", "adam"),
+                   "init": paper.INIT_RULES}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
@@ -88,7 +90,7 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
 def build_model(config: TrainConfig) -> nn.Module:
     """A freshly initialised network for ``config``, seeded by ``config.seed``."""
     torch.manual_seed(config.seed)
-    return LeNet5() if config.model == "lenet5" else ModernLeNet()
+    return LeNet5(init=config.init) if config.model == "lenet5" else ModernLeNet()
 
 
 def build_optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:

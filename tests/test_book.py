@@ -123,21 +123,24 @@ def test_markdown_table_and_percent():
     assert book.percent(0.954) == "0.95%" and book.percent(None) == "-"
 
 
-def _record(test_error: float, mu: float, train_error: float | None) -> dict:
+def _record(test_error: float, mu: float, train_error: float | None, init: str = "sqrt_fan_in") -> dict:
     history = [{"pass": 1, "test_error": test_error + 1, "train_error": None, "train_error_online": 9.0,
                 "seconds": 10.0},
                {"pass": 2, "test_error": test_error, "train_error": train_error, "train_error_online": 3.0,
                 "seconds": 5.5}]
-    return {"config": {"mu": mu, "train_limit": 0}, "history": history, "test_error": test_error, "device": "cuda"}
+    return {"config": {"mu": mu, "train_limit": 0, "init": init}, "history": history, "test_error": test_error,
+            "device": "cuda"}
 
 
 def test_results_rows_come_from_the_records():
-    rows = book.results_rows({"lenet5": _record(1.1, 0.5, None), "lenet5-distortions": _record(0.83, 0.5, 0.2)})
+    rows = book.results_rows({"lenet5": _record(1.1, 0.5, None),
+                              "lenet5-distortions": _record(0.83, 0.2, 0.2, init="fan_in")})
     table = {r[0]: r[1:] for r in rows}
     assert table["test error, no distortions"] == [book.percent(paper.RESULTS["test_error"]), "1.10%"]
     assert table["training error after pass 2"][1] == "3.00%"  # falls back to the on-the-fly error
     assert table["test digits misclassified (Fig. 8)"] == [str(paper.RESULTS["fig8_errors"]), "83"]
-    assert table["SDLM mu"] == [str(paper.SDLM_MU), "0.5 and 0.5"]
+    assert table["SDLM mu"] == [str(paper.SDLM_MU), "0.5 and 0.2"]
+    assert table["initial weights"] == ["uniform in ±2.4/F_i", "±2.4/√F_i and ±2.4/F_i"]
     assert book.total_seconds(_record(1, 1, None)) == 15.5
     assert book.describe_run(_record(1, 1, None)) == "2 pass(es) over 60,000 training digits on cuda"
 
@@ -148,3 +151,11 @@ def test_chapter_config_full_on_gpu_short_on_cpu():
     assert (gpu.passes, gpu.train_limit, gpu.mu) == (paper.PASSES, 0, 0.5)
     cpu = book.chapter_config(shipped, torch.device("cpu"), cpu_digits=1234)
     assert (cpu.passes, cpu.train_limit, cpu.full_train_eval, cpu.mu) == (1, 1234, False, 0.5)
+
+
+def test_initialisation_rows_compare_the_two_rules(mnist_train):
+    rows = book.initialisation_rows(mnist_train.images[:200])
+    assert [r[0] for r in rows] == ["C1", "S2", "C3", "S4", "C5", "F6"]
+    f6 = rows[-1]
+    assert float(f6[1]) < 0.01 < 0.5 < float(f6[2])  # the signal fades only under 2.4/F_i
+    assert all(float(r[3]) < float(r[4]) for r in rows)  # and so does the curvature

@@ -129,11 +129,19 @@ def test_full_connection_and_rbf_equal_naive_loops() -> None:
 # Subsampling gets 500 maps (fan-in still 4) so that the spread test has enough weights.
 @pytest.mark.parametrize("make, fan_in", [(lambda: Convolution(1, 6), 25), (lambda: Convolution(16, 120), 400),
                                           (lambda: FullConnection(120, 84), 120), (lambda: Subsampling(500), 4)])
-def test_initialisation_within_paper_bounds(make, fan_in: int) -> None:
-    bound = paper.INIT_RANGE / fan_in
-    w = make().weight.detach()
+@pytest.mark.parametrize("rule, divisor", [("fan_in", lambda f: f), ("sqrt_fan_in", lambda f: f**0.5)])
+def test_initialisation_within_paper_bounds(make, fan_in: int, rule: str, divisor) -> None:
+    bound = paper.INIT_RANGE / divisor(fan_in)
+    layer = make()
+    layer.reset_parameters(rule)
+    w = layer.weight.detach()
     assert w.abs().max() <= bound
     assert w.abs().max() > 0.8 * bound  # uniform over the whole range, not a narrower one
+
+
+def test_unknown_initialisation_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match="fan_in"):
+        Convolution(1, 6).reset_parameters("he")
 
 
 def test_c3_initialisation_uses_connected_fan_in() -> None:

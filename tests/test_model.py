@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lenet import LAYER_NAMES, LeNet5, ModernLeNet
+from lenet import LAYER_NAMES, LeNet5, ModernLeNet, paper
+from lenet.sdlm import gauss_newton_diagonal
 
 
 @pytest.mark.parametrize("batch", [1, 7])
@@ -81,3 +82,29 @@ def test_cuda_matches_cpu() -> None:
     model = LeNet5()
     x = torch.randn(4, 1, 32, 32)
     assert torch.allclose(model.cuda()(x.cuda()).cpu(), model.cpu()(x), atol=1e-4)
+
+
+def test_sqrt_fan_in_keeps_signals_and_curvature_alive(mnist_train) -> None:
+    """Why the reproduction starts from 2.4/sqrt(F_i): with Appendix A's 2.4/F_i the
+    signal fades layer by layer on MNIST and h_kk falls far below mu = 0.02."""
+    x = mnist_train.images[:300]
+    torch.manual_seed(0)
+    literal, root = LeNet5(init="fan_in"), LeNet5(init="sqrt_fan_in")
+    assert literal.activations(x)["f6"].std() < 0.01
+    assert 0.5 < root.activations(x)["f6"].std() < 1.7
+    for name, h in gauss_newton_diagonal(literal, x).items():
+        if name.endswith("weight"):
+            assert h[h != 0].median() < paper.SDLM_MU / 100, name
+    for name, h in gauss_newton_diagonal(root, x).items():
+        assert h[h != 0].median() > 10 * paper.SDLM_MU, name
+
+
+def test_default_initialisation_is_the_papers_text() -> None:
+    torch.manual_seed(5)
+    a = LeNet5()
+    torch.manual_seed(5)
+    b = LeNet5(init="fan_in")
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    assert a.c1.weight.abs().max() <= paper.INIT_RANGE / 25
+    with pytest.raises(ValueError, match="sqrt_fan_in"):
+        LeNet5(init="xavier")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,9 @@ from lenet.train import PRESETS, TrainConfig, load_checkpoint, train
 
 def test_short_cpu_run_learns_real_digits(mnist_train, mnist_test) -> None:
     config = TrainConfig(**{**PRESETS["minibatch"], "passes": 1, "train_limit": 30_000, "full_train_eval": False})
-    started = time.perf_counter()
+    # Speed is the benchmark's business (python -m lenet bench), not a unit test's.
     _, history = train(config, progress=False, device="cpu", train_split=mnist_train, test_split=mnist_test)
-    seconds = time.perf_counter() - started
     assert history[0]["test_error"] < 5.0, history
-    assert seconds < 60, f"took {seconds:.1f}s"
 
 
 def _tiny(**overrides) -> TrainConfig:
