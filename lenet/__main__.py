@@ -19,14 +19,9 @@ def _summary(_: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from .pretrained import export
-    from .train import PRESETS, TrainConfig, environment, train
+    from .train import environment, train
 
-    values = dict(PRESETS[args.preset])
-    for f in fields(TrainConfig):
-        given = getattr(args, f.name, None)
-        if given is not None:
-            values[f.name] = given
-    config = TrainConfig.from_dict(values)
+    config = config_from_args(args)
     model, history = train(config, args.run_dir, resume=args.resume, device=args.device,
                            progress=not args.quiet)
     final = history[-1]
@@ -41,6 +36,18 @@ def _train(args: argparse.Namespace) -> int:
                 "test_error": final["test_error"]}
         print(f"saved {export(model, args.export, info)}")
     return 0
+
+
+def config_from_args(args: argparse.Namespace):  # noqa: ANN201 - TrainConfig, imported lazily
+    """The training configuration a ``train`` command line asks for: its preset, then its flags."""
+    from .train import PRESETS, TrainConfig
+
+    values = dict(PRESETS[args.preset])
+    for f in fields(TrainConfig):
+        given = getattr(args, f.name, None)
+        if given is not None:
+            values[f.name] = given
+    return TrainConfig.from_dict(values)
 
 
 def _without(argv: list[str], flags: set[str], options: set[str]) -> list[str]:
@@ -76,7 +83,8 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m lenet``."""
     from .train import PRESETS, TrainConfig
 
     parser = argparse.ArgumentParser(prog="python -m lenet", description=__doc__)
@@ -107,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 256])
     b.add_argument("--seconds", type=float, default=2.0, help="time budget per measurement")
     b.add_argument("--threads", type=int, help="CPU threads for torch")
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "threads", None):
         torch.set_num_threads(args.threads)

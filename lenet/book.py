@@ -79,6 +79,10 @@ def describe_run(record: dict) -> str:
             f"{record.get('device', 'an unrecorded device')}")
 
 
+def _loss_name(config: dict) -> str:
+    return f"MAP, j = {config['j']:g}" if config.get("loss") == "map" else "ML"
+
+
 INIT_NAMES = {"fan_in": "±2.4/F_i", "sqrt_fan_in": "±2.4/√F_i"}
 
 
@@ -100,6 +104,8 @@ def results_rows(records: dict[str, dict]) -> list[list[str]]:
         ["initial weights", "uniform in ±2.4/F_i",
          " and ".join(INIT_NAMES[r["config"].get("init", "fan_in")] for r in (plain, distorted))],
         ["SDLM mu", str(paper.SDLM_MU), f"{plain['config']['mu']} and {distorted['config']['mu']}"],
+        ["loss", "eq. 8 (ML) or eq. 9 (MAP, j not given)",
+         " and ".join(_loss_name(r["config"]) for r in (plain, distorted))],
     ]
 
 

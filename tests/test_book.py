@@ -128,8 +128,8 @@ def _record(test_error: float, mu: float, train_error: float | None, init: str =
                 "seconds": 10.0},
                {"pass": 2, "test_error": test_error, "train_error": train_error, "train_error_online": 3.0,
                 "seconds": 5.5}]
-    return {"config": {"mu": mu, "train_limit": 0, "init": init}, "history": history, "test_error": test_error,
-            "device": "cuda"}
+    config = {"mu": mu, "train_limit": 0, "init": init, "loss": "map", "j": 10.0}
+    return {"config": config, "history": history, "test_error": test_error, "device": "cuda"}
 
 
 def test_results_rows_come_from_the_records():
@@ -141,6 +141,7 @@ def test_results_rows_come_from_the_records():
     assert table["test digits misclassified (Fig. 8)"] == [str(paper.RESULTS["fig8_errors"]), "83"]
     assert table["SDLM mu"] == [str(paper.SDLM_MU), "0.5 and 0.2"]
     assert table["initial weights"] == ["uniform in ±2.4/F_i", "±2.4/√F_i and ±2.4/F_i"]
+    assert table["loss"][1] == "MAP, j = 10 and MAP, j = 10"
     assert book.total_seconds(_record(1, 1, None)) == 15.5
     assert book.describe_run(_record(1, 1, None)) == "2 pass(es) over 60,000 training digits on cuda"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 
@@ -30,6 +31,22 @@ def test_shipped_model_scores_its_recorded_test_error(name: str, mnist_test) -> 
     assert {"command", "config", "seed", "environment", "history", "test_error"} <= set(info)
     assert error_rate(model, mnist_test) == pytest.approx(info["test_error"], abs=1e-9)
     assert info["history"][-1]["test_error"] == info["test_error"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_recorded_command_asks_for_the_recorded_configuration(name: str) -> None:
+    """Run today, each record's command would train exactly the configuration it records
+    (a record older than a configuration field ran with that field's default)."""
+    from dataclasses import asdict
+
+    from lenet.__main__ import build_parser, config_from_args
+    from lenet.train import TrainConfig
+
+    info = record(name)
+    words = shlex.split(info["command"])
+    assert words[:3] == ["python", "-m", "lenet"]
+    recorded = asdict(TrainConfig.from_dict(info["config"]))
+    assert asdict(config_from_args(build_parser().parse_args(words[3:]))) == recorded
 
 
 def test_unknown_name_lists_the_known_ones() -> None:
