@@ -6,8 +6,12 @@ import argparse
 import shlex
 import sys
 from dataclasses import asdict, fields
+from typing import TYPE_CHECKING
 
 import torch
+
+if TYPE_CHECKING:
+    from .train import TrainConfig
 
 
 def _summary(_: argparse.Namespace) -> int:
@@ -38,7 +42,7 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def config_from_args(args: argparse.Namespace):  # noqa: ANN201 - TrainConfig, imported lazily
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The training configuration a ``train`` command line asks for: its preset, then its flags."""
     from .train import PRESETS, TrainConfig
 

@@ -14,9 +14,9 @@ SQUASH_S: float = 2.0 / 3.0
 
 # Appendix A: weights uniform in [-INIT_RANGE / F_i, INIT_RANGE / F_i], F_i the fan-in.
 INIT_RANGE: float = 2.4
-# How the bound scales with the fan-in: "fan_in" is Appendix A's text (2.4/F_i);
-# "sqrt_fan_in" (2.4/sqrt(F_i)) keeps the weighted sums' spread the same in every layer,
-# the stated aim of Appendix A, and is what this project's reproduction uses.
+# How the bound scales with the fan-in: "fan_in" is Appendix A's text (2.4/F_i), which the
+# shipped runs use; "sqrt_fan_in" (2.4/sqrt(F_i)) keeps the weighted sums' spread the same
+# in every layer, Appendix A's stated aim, but trained worse (measured; see README).
 INIT_RULES: tuple[str, ...] = ("fan_in", "sqrt_fan_in")
 
 # Sections II.B and III.A: white background and black ink after scaling,
