@@ -78,7 +78,7 @@ class SDLM(torch.optim.Optimizer):
         if mu <= 0:
             raise ValueError(f"mu must be positive, got {mu}")
         super().__init__(params, {"lr": lr, "mu": mu})
-        self._step_cache: dict[int, tuple[float, list[Tensor]]] = {}
+        self._step_cache: dict[int, tuple[tuple[float, float], list[Tensor]]] = {}
 
     @torch.no_grad()
     def set_curvature(self, curvature: dict[Tensor, Tensor]) -> None:
@@ -101,17 +101,18 @@ class SDLM(torch.optim.Optimizer):
         return h
 
     def step_sizes(self, group_index: int = 0) -> list[Tensor]:
-        """eps_k = lr / (mu + h_kk) for every parameter of one group, cached until lr or h change."""
+        """eps_k = lr / (mu + h_kk) for every parameter of one group, cached until lr, mu or h change."""
         group = self.param_groups[group_index]
+        key = (group["lr"], group["mu"])
         cached = self._step_cache.get(group_index)
-        if cached is not None and cached[0] == group["lr"]:
+        if cached is not None and cached[0] == key:
             return cached[1]
         sizes = []
         for p in group["params"]:
             if "h" not in self.state[p]:
                 raise RuntimeError("SDLM needs h_kk: call estimate_curvature(model, images) before stepping")
             sizes.append(group["lr"] / (group["mu"] + self.state[p]["h"]))
-        self._step_cache[group_index] = (group["lr"], sizes)
+        self._step_cache[group_index] = (key, sizes)
         return sizes
 
     @torch.no_grad()

@@ -119,3 +119,13 @@ def test_sdlm_needs_curvature_first() -> None:
         opt.step()
     with pytest.raises(ValueError):
         SDLM(model.parameters(), mu=0)
+
+
+def test_sdlm_step_sizes_follow_a_new_mu() -> None:
+    model = LeNet5()
+    opt = SDLM(model.parameters(), lr=1e-3, mu=0.5)
+    h = opt.estimate_curvature(model, torch.randn(20, 1, 32, 32))
+    first = opt.step_sizes()[0].clone()
+    opt.param_groups[0]["mu"] = 0.02
+    assert torch.allclose(opt.step_sizes()[0], 1e-3 / (0.02 + h["c1.weight"]))
+    assert not torch.allclose(opt.step_sizes()[0], first)
