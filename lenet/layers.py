@@ -41,11 +41,12 @@ class ScaledTanh(nn.Module):
 
 def _uniform_fan_in_(tensor: Tensor, fan_in: Tensor | float, rule: str = "fan_in") -> None:
     """Fill ``tensor`` uniformly in +-2.4/F_i (Appendix A), or +-2.4/sqrt(F_i) with
-    ``rule="sqrt_fan_in"``; F_i per output unit."""
+    ``rule="sqrt_fan_in"``; F_i per output unit.  ("fan_in_gains" only changes
+    ``Subsampling``'s coefficients.)"""
     if rule not in paper.INIT_RULES:
         raise ValueError(f"init rule must be one of {paper.INIT_RULES}, got {rule!r}")
     fan_in = torch.as_tensor(fan_in, dtype=tensor.dtype)
-    bound = paper.INIT_RANGE / (fan_in if rule == "fan_in" else fan_in.sqrt())
+    bound = paper.INIT_RANGE / (fan_in.sqrt() if rule == "sqrt_fan_in" else fan_in)
     shape = (-1,) + (1,) * (tensor.dim() - 1) if bound.dim() else ()
     with torch.no_grad():
         tensor.uniform_(-1.0, 1.0).mul_(bound.reshape(shape))
@@ -154,7 +155,11 @@ class Subsampling(nn.Module):
         return torch.full((self.maps,), 4.0)
 
     def reset_parameters(self, rule: str = "fan_in") -> None:
-        _uniform_fan_in_(self.weight, self.fan_in(), rule)
+        if rule == "fan_in_gains":
+            with torch.no_grad():
+                self.weight.copy_(paper.INIT_RANGE / self.fan_in())
+        else:
+            _uniform_fan_in_(self.weight, self.fan_in(), rule)
         nn.init.zeros_(self.bias)
 
     def affine(self, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:

@@ -66,8 +66,9 @@ class LeNet5(nn.Module):
     output (N, 10) squared Euclidean distances to the fixed digit prototypes:
     the smaller, the more likely.  60,000 trainable parameters, 340,908
     connections.  Weights start uniform in +-2.4/F_i (Appendix A), or in
-    +-2.4/sqrt(F_i) with ``init="sqrt_fan_in"``; biases start at zero (the paper
-    does not say).
+    +-2.4/sqrt(F_i) with ``init="sqrt_fan_in"``; with ``init="fan_in_gains"`` the
+    S2/S4 coefficients start at +2.4/F_i.  Biases start at zero (the paper does
+    not say).
     """
 
     def __init__(self, init: str = "fan_in") -> None:
@@ -80,7 +81,11 @@ class LeNet5(nn.Module):
         self.f6 = FullConnection(120, 84)
         self.rbf = EuclideanRBF()
         self.squash = ScaledTanh()
-        if init != "fan_in":  # draw again only for the variant: a seed gives the paper's draws unchanged
+        # Change only what the variant changes: a seed gives the paper's draws everywhere else.
+        if init == "fan_in_gains":
+            self.s2.reset_parameters(init)
+            self.s4.reset_parameters(init)
+        elif init != "fan_in":
             self.reset_parameters(init)
 
     def reset_parameters(self, init: str = "fan_in") -> None:

@@ -85,7 +85,7 @@ def test_cuda_matches_cpu() -> None:
 
 
 def test_sqrt_fan_in_keeps_signals_and_curvature_alive(mnist_train) -> None:
-    """Why the reproduction starts from 2.4/sqrt(F_i): with Appendix A's 2.4/F_i the
+    """Why the reproduction needs mu = 0.5: with Appendix A's 2.4/F_i the
     signal fades layer by layer on MNIST and h_kk falls far below mu = 0.02."""
     x = mnist_train.images[:300]
     torch.manual_seed(0)
@@ -108,3 +108,19 @@ def test_default_initialisation_is_the_papers_text() -> None:
     assert a.c1.weight.abs().max() <= paper.INIT_RANGE / 25
     with pytest.raises(ValueError, match="sqrt_fan_in"):
         LeNet5(init="xavier")
+
+
+def test_fan_in_gains_changes_only_the_subsampling_coefficients() -> None:
+    torch.manual_seed(5)
+    paper_draws = LeNet5()
+    torch.manual_seed(5)
+    gains = LeNet5(init="fan_in_gains")
+    for (name, p), q in zip(paper_draws.named_parameters(), gains.parameters(), strict=True):
+        if name in ("s2.weight", "s4.weight"):
+            assert torch.equal(q, torch.full_like(q, paper.INIT_RANGE / 4)), name
+            assert not torch.equal(p, q), name
+        else:
+            assert torch.equal(p, q), name
+    gains.reset_parameters("fan_in_gains")
+    assert torch.equal(gains.s4.weight, torch.full((16,), paper.INIT_RANGE / 4))
+    assert gains.c3.weight.abs().max() <= paper.INIT_RANGE / 75
