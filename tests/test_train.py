@@ -85,6 +85,8 @@ def test_resume_refuses_missing_or_different_run(tmp_path: Path, mnist_train, mn
     ({"loss": "mse"}, "loss must be one of"),
     ({"passes": 0}, "at least 1"),
     ({"model": "modern", "optimizer": "sdlm"}, "adam"),
+    ({"mu": 0.0}, "mu must be positive"),
+    ({"first_pass_mu": -0.5}, "first_pass_mu"),
 ])
 def test_bad_configuration(values: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -103,3 +105,20 @@ def test_resume_can_extend_a_run(tmp_path: Path, mnist_train, mnist_test) -> Non
     assert all(torch.equal(a, b) for a, b in pairs)
     with pytest.raises(ValueError, match="already holds 2 passes"):
         train(_tiny(passes=1), tmp_path / "run", resume=True, **splits)
+
+
+def test_first_pass_mu_applies_to_the_first_pass_only(mnist_train, mnist_test, monkeypatch) -> None:
+    assert [TrainConfig(mu=0.02, first_pass_mu=0.5).mu_for_pass(i) for i in range(3)] == [0.5, 0.02, 0.02]
+    assert TrainConfig(mu=0.3).mu_for_pass(0) == 0.3
+    seen = []
+    real_pass = train_module.run_pass
+
+    def record_mu(model, optimizer, *args, **kwargs):
+        result = real_pass(model, optimizer, *args, **kwargs)
+        seen.append(optimizer.param_groups[0]["mu"])
+        return result
+
+    monkeypatch.setattr(train_module, "run_pass", record_mu)
+    splits = {"train_split": mnist_train, "test_split": mnist_test, "progress": False, "device": "cpu"}
+    train(_tiny(passes=3, mu=0.02, first_pass_mu=0.5), **splits)
+    assert seen == [0.5, 0.02, 0.02]
