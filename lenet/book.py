@@ -83,7 +83,8 @@ def _loss_name(config: dict) -> str:
     return f"MAP, j = {config['j']:g}" if config.get("loss") == "map" else "ML"
 
 
-INIT_NAMES = {"fan_in": "±2.4/F_i", "sqrt_fan_in": "±2.4/√F_i"}
+INIT_NAMES = {"fan_in": "±2.4/F_i", "fan_in_gains": "±2.4/F_i, S2/S4 coefficients +2.4/F_i",
+              "sqrt_fan_in": "±2.4/√F_i"}
 
 
 def results_rows(records: dict[str, dict]) -> list[list[str]]:
@@ -114,7 +115,7 @@ def initialisation_rows(images: Tensor, seed: int = 0) -> list[list[str]]:
     the spread (standard deviation) of its outputs on ``images`` and the median
     Gauss-Newton h_kk of its weights (Appendix C), for freshly initialised networks."""
     columns = []
-    for rule in paper.INIT_RULES:
+    for rule in ("fan_in", "sqrt_fan_in"):
         torch.manual_seed(seed)
         model = LeNet5(init=rule)
         with torch.no_grad():
@@ -126,6 +127,17 @@ def initialisation_rows(images: Tensor, seed: int = 0) -> list[list[str]]:
     (spread_a, h_a), (spread_b, h_b) = columns
     return [[name.upper(), f"{spread_a[name]:.4f}", f"{spread_b[name]:.2f}", f"{h_a[name + '.weight']:.1e}",
              f"{h_b[name + '.weight']:.1e}"] for name in LAYER_NAMES[:-1]]
+
+
+def subsampling_gain_rows(trained: nn.Module, seed: int = 0, near_zero: float = 0.1) -> list[list[str]]:
+    """S4's coefficient per map: as Appendix A's rule draws it with ``seed`` (marked
+    when within ``near_zero`` of 0, where the map starts switched off) and as
+    ``trained`` (a ``LeNet5``) ended up."""
+    torch.manual_seed(seed)
+    drawn = LeNet5(init="fan_in").s4.weight.detach()
+    final = trained.s4.weight.detach().cpu()
+    return [[str(m), f"{d:+.2f}" + (" (near 0)" if abs(d) < near_zero else ""), f"{f:+.2f}"]
+            for m, (d, f) in enumerate(zip(drawn.tolist(), final.tolist(), strict=True))]
 
 
 def chapter_config(reproduction: dict, device: torch.device, cpu_digits: int = 3000) -> TrainConfig:

@@ -141,6 +141,9 @@ def test_results_rows_come_from_the_records():
     assert table["test digits misclassified (Fig. 8)"] == [str(paper.RESULTS["fig8_errors"]), "83"]
     assert table["SDLM mu"] == [str(paper.SDLM_MU), "0.5 and 0.2"]
     assert table["initial weights"] == ["uniform in ±2.4/F_i", "±2.4/√F_i and ±2.4/F_i"]
+    gains = book.results_rows({"lenet5": _record(1, 1, None, init="fan_in_gains"),
+                               "lenet5-distortions": _record(1, 1, None, init="fan_in_gains")})
+    assert gains[5][2] == " and ".join([book.INIT_NAMES["fan_in_gains"]] * 2)
     assert table["loss"][1] == "MAP, j = 10 and MAP, j = 10"
     assert book.total_seconds(_record(1, 1, None)) == 15.5
     assert book.describe_run(_record(1, 1, None)) == "2 pass(es) over 60,000 training digits on cuda"
@@ -160,3 +163,14 @@ def test_initialisation_rows_compare_the_two_rules(mnist_train):
     f6 = rows[-1]
     assert float(f6[1]) < 0.01 < 0.5 < float(f6[2])  # the signal fades only under 2.4/F_i
     assert all(float(r[3]) < float(r[4]) for r in rows)  # and so does the curvature
+
+
+def test_subsampling_gain_rows_mark_the_coefficients_that_start_near_zero():
+    torch.manual_seed(0)
+    drawn = LeNet5().s4.weight.detach()
+    trained = LeNet5(init="fan_in_gains")
+    rows = book.subsampling_gain_rows(trained, seed=0)
+    assert [r[0] for r in rows] == [str(m) for m in range(16)]
+    marked = [int(r[0]) for r in rows if "near 0" in r[1]]
+    assert marked == torch.nonzero(drawn.abs() < 0.1).flatten().tolist() and marked
+    assert all(r[2] == f"{paper.INIT_RANGE / 4:+.2f}" for r in rows)
