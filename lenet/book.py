@@ -87,6 +87,11 @@ INIT_NAMES = {"fan_in": "±2.4/F_i", "fan_in_gains": "±2.4/F_i, S2/S4 coefficie
               "sqrt_fan_in": "±2.4/√F_i"}
 
 
+def _both(plain: object, distorted: object) -> str:
+    """One table cell for the two shipped runs: one value if they agree, else both, labelled."""
+    return str(plain) if plain == distorted else f"{plain} without distortions, {distorted} with"
+
+
 def results_rows(records: dict[str, dict]) -> list[list[str]]:
     """Paper versus book (Section III.C, Figs. 5 and 8), from ``lenet.paper.RESULTS`` and
     the records of the shipped ``lenet5`` and ``lenet5-distortions`` runs."""
@@ -101,12 +106,12 @@ def results_rows(records: dict[str, dict]) -> list[list[str]]:
         ["test error, with distortions", percent(paper.RESULTS["test_error_distortions"]),
          percent(distorted["test_error"])],
         ["test digits misclassified (Fig. 8)", str(paper.RESULTS["fig8_errors"]), str(wrong)],
-        ["passes", str(paper.PASSES), f"{len(plain['history'])} and {len(distorted['history'])}"],
+        ["passes", str(paper.PASSES), _both(len(plain["history"]), len(distorted["history"]))],
         ["initial weights", "uniform in ±2.4/F_i",
-         " and ".join(INIT_NAMES[r["config"].get("init", "fan_in")] for r in (plain, distorted))],
-        ["SDLM mu", str(paper.SDLM_MU), f"{plain['config']['mu']} and {distorted['config']['mu']}"],
+         _both(*(INIT_NAMES[r["config"].get("init", "fan_in")] for r in (plain, distorted)))],
+        ["SDLM mu", str(paper.SDLM_MU), _both(plain["config"]["mu"], distorted["config"]["mu"])],
         ["loss", "eq. 8 (ML) or eq. 9 (MAP, j not given)",
-         " and ".join(_loss_name(r["config"]) for r in (plain, distorted))],
+         _both(*(_loss_name(r["config"]) for r in (plain, distorted)))],
     ]
 
 

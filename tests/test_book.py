@@ -139,12 +139,13 @@ def test_results_rows_come_from_the_records():
     assert table["test error, no distortions"] == [book.percent(paper.RESULTS["test_error"]), "1.10%"]
     assert table["training error after pass 2"][1] == "3.00%"  # falls back to the on-the-fly error
     assert table["test digits misclassified (Fig. 8)"] == [str(paper.RESULTS["fig8_errors"]), "83"]
-    assert table["SDLM mu"] == [str(paper.SDLM_MU), "0.5 and 0.2"]
-    assert table["initial weights"] == ["uniform in ±2.4/F_i", "±2.4/√F_i and ±2.4/F_i"]
+    assert table["SDLM mu"] == [str(paper.SDLM_MU), "0.5 without distortions, 0.2 with"]
+    assert table["initial weights"] == ["uniform in ±2.4/F_i", "±2.4/√F_i without distortions, ±2.4/F_i with"]
+    assert table["passes"][1] == "2"
     gains = book.results_rows({"lenet5": _record(1, 1, None, init="fan_in_gains"),
                                "lenet5-distortions": _record(1, 1, None, init="fan_in_gains")})
-    assert gains[5][2] == " and ".join([book.INIT_NAMES["fan_in_gains"]] * 2)
-    assert table["loss"][1] == "MAP, j = 10 and MAP, j = 10"
+    assert gains[5][2] == book.INIT_NAMES["fan_in_gains"]
+    assert table["loss"][1] == "MAP, j = 10"
     assert book.total_seconds(_record(1, 1, None)) == 15.5
     assert book.describe_run(_record(1, 1, None)) == "2 pass(es) over 60,000 training digits on cuda"
 
